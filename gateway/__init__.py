@@ -1,0 +1,1 @@
+"""lngate core: wallets, credentials, the ledger and the payment state machine."""
