@@ -79,3 +79,92 @@ async def sim_client(gateway: Gateway) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=Starlette(routes=sim_routes(gateway.backend)))
     async with httpx.AsyncClient(transport=transport, base_url="http://sim.test") as c:
         yield c
+
+
+# -- a real server process, for driving third-party clients over real HTTP -----------------
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LNGATE = str(Path(sys.executable).parent / "lngate")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    database: str
+    env: dict
+    process: subprocess.Popen
+    log_path: Path
+
+    def cli(self, *args: str) -> dict | list:
+        """Run `lngate ARGS --json` on this server's database and parse its output."""
+        out = subprocess.run([LNGATE, *args, "--database", self.database, "--json"],
+                             env=self.env, capture_output=True, text=True, timeout=60)
+        if out.returncode != 0:
+            raise RuntimeError(f"lngate {' '.join(args)} failed: {out.stderr}")
+        return json.loads(out.stdout)
+
+    def wallet(self, name: str = "w", sat: int = 0, user: str | None = None) -> dict:
+        args = ["wallet", "create", "--name", name]
+        if sat:
+            args += ["--fund-sat", str(sat)]
+        if user:
+            args += ["--user", user]
+        return self.cli(*args)
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def start_server(tmp: Path, extra_env: dict | None = None) -> LiveServer:
+    port = free_port()
+    database = f"sqlite:///{tmp}/lngate.db"
+    env = {**os.environ, "LNGATE_RECONCILE_INTERVAL": "0.5", **(extra_env or {})}
+    log_path = tmp / "server.log"
+    proc = subprocess.Popen([LNGATE, "serve", "--port", str(port), "--database", database],
+                            env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT,
+                            cwd=str(ROOT))
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {log_path.read_text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.05)
+    else:
+        proc.kill()
+        raise RuntimeError("server did not start")
+    return LiveServer(url=url, database=database, env=env, process=proc, log_path=log_path)
+
+
+def stop_server(server: LiveServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """`lngate serve` as a subprocess on a free port, with its own database."""
+    server = start_server(tmp_path_factory.mktemp("live"))
+    yield server
+    stop_server(server)
