@@ -85,7 +85,8 @@ async def live_outgoing(db: Store | Tx, payment_hash: str) -> Payment | None:
 def payment_filters(wallet_id: str | None, *, direction: str | None = None,
                     statuses: Iterable[str] | None = None, kinds: Iterable[str] | None = None,
                     since: int | None = None, until: int | None = None,
-                    payment_hash: str | None = None) -> tuple[str, list[Any]]:
+                    payment_hash: str | None = None, after_seq: int | None = None,
+                    before_seq: int | None = None) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
     if wallet_id is not None:
@@ -108,6 +109,13 @@ def payment_filters(wallet_id: str | None, *, direction: str | None = None,
     if payment_hash is not None:
         clauses.append("payment_hash = ?")
         params.append(payment_hash)
+    # seq cursors: rows inserted after / before a given payment (keyset pagination)
+    if after_seq is not None:
+        clauses.append("seq > ?")
+        params.append(after_seq)
+    if before_seq is not None:
+        clauses.append("seq < ?")
+        params.append(before_seq)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 

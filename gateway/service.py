@@ -821,9 +821,13 @@ class Gateway:
                             statuses: Sequence[str] | None = None,
                             kinds: Sequence[str] | None = None, limit: int | None = None,
                             offset: int = 0, since: int | None = None, until: int | None = None,
-                            newest_first: bool = True) -> list[Payment]:
+                            newest_first: bool = True, after_seq: int | None = None,
+                            before_seq: int | None = None) -> list[Payment]:
+        """`after_seq` / `before_seq` page by cursor: only payments recorded after / before
+        the one with that `seq`."""
         where, params = repo.payment_filters(wallet_id, direction=direction, statuses=statuses,
-                                             kinds=kinds, since=since, until=until)
+                                             kinds=kinds, since=since, until=until,
+                                             after_seq=after_seq, before_seq=before_seq)
         order = "DESC" if newest_first else "ASC"
         sql = f"SELECT {repo.PAYMENT_COLUMNS} FROM payments{where} ORDER BY seq {order}"
         sql += " LIMIT ? OFFSET ?"
