@@ -58,6 +58,7 @@ def parser() -> argparse.ArgumentParser:
     trevoke = token.add_parser("revoke", help="revoke a token by its id")
     _common(trevoke)
     trevoke.add_argument("id")
+    trevoke.add_argument("--json", action="store_true")
     tlist = token.add_parser("list", help="list a wallet's credentials (ids and kinds, no keys)")
     _common(tlist)
     tlist.add_argument("--wallet", required=True)
@@ -111,6 +112,8 @@ async def _admin(args: argparse.Namespace) -> Any:
             unknown = set(scopes) - ALBY_SCOPES
             if unknown:
                 raise LngateError(f"unknown scope(s): {', '.join(sorted(unknown))}")
+            if not scopes:  # a token without scopes would open nothing
+                raise LngateError("give at least one scope: " + " ".join(sorted(ALBY_SCOPES)))
             wallet = await gw.get_wallet(args.wallet)
             minted = await gw.mint_key("alby_token", user_id=wallet.user_id,
                                        wallet_id=wallet.id, perms=scopes)
@@ -120,6 +123,7 @@ async def _admin(args: argparse.Namespace) -> Any:
             await gw.revoke_key(args.id)
             return {"id": args.id, "revoked": True}
         if args.command == "token" and args.action == "list":
+            await gw.get_wallet(args.wallet)  # an unknown wallet is an error, not an empty list
             return [{"id": c.id, "kind": c.kind, "perms": sorted(c.perms), "revoked": c.revoked}
                     for c in await gw.list_credentials(wallet_id=args.wallet)]
     finally:
