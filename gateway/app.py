@@ -118,7 +118,9 @@ class RequestLog:
                 await self.app(scope, receive, send_with_id)
             finally:
                 # The path only: query strings can carry keys (?api-key=, ?access-token=).
-                log.info("http.request", method=scope["method"], path=scope["path"],
+                # A dialect whose paths carry keys sets "lngate.log_path" to a redacted form.
+                log.info("http.request", method=scope["method"],
+                         path=scope.get("lngate.log_path") or scope["path"],
                          status=status["code"],
                          ms=round((time.perf_counter() - started) * 1000, 1))
 

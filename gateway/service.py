@@ -182,10 +182,10 @@ class Gateway:
 
     async def list_wallets(self, user_id: str | None = None) -> list[Wallet]:
         if user_id is None:
-            rows = await self.store.fetchall(f"{repo.WALLET_SELECT} ORDER BY w.created_at, w.id")
+            rows = await self.store.fetchall(f"{repo.WALLET_SELECT} ORDER BY w.rowid")
         else:
             rows = await self.store.fetchall(
-                f"{repo.WALLET_SELECT} WHERE w.user_id = ? ORDER BY w.created_at, w.id",
+                f"{repo.WALLET_SELECT} WHERE w.user_id = ? ORDER BY w.rowid",
                 (user_id,))
         return [repo.to_wallet(r) for r in rows]
 
@@ -211,9 +211,34 @@ class Gateway:
                 user_id = row["user_id"]
             return await self._mint(tx, kind, user_id, wallet_id, perms)
 
+    async def import_key(self, kind: str, secret: str, *, user_id: str,
+                         wallet_id: str | None = None,
+                         perms: Sequence[str] | None = None) -> Credential:
+        """Register an existing key (e.g. one a provider issued before migrating here) as a
+        credential of `kind`. Only its hash is stored, as for minted keys."""
+        if not isinstance(secret, str) or not 8 <= len(secret) <= 256:
+            raise InvalidRequest("an imported key must be 8 to 256 characters")
+        if kind not in keys.KEY_KINDS:
+            raise InvalidRequest(f"unknown key kind {kind!r}")
+        if keys.KEY_KINDS[kind][4] and wallet_id is None:
+            raise InvalidRequest(f"a {kind} key belongs to a wallet")
+        async with self.store.transaction() as tx:
+            if wallet_id is not None:
+                row = await tx.fetchone("SELECT user_id FROM wallets WHERE id = ?", (wallet_id,))
+                if row is None:
+                    raise NotFound(f"wallet {wallet_id} not found")
+                user_id = row["user_id"]
+            elif await tx.fetchone("SELECT 1 FROM users WHERE id = ?", (user_id,)) is None:
+                raise NotFound(f"user {user_id} not found")
+            try:
+                minted = await self._mint(tx, kind, user_id, wallet_id, perms, secret=secret)
+            except UniqueViolation:
+                raise InvalidRequest("this key is already registered") from None
+        return minted.credential
+
     async def _mint(self, tx: Tx, kind: str, user_id: str, wallet_id: str | None,
-                    perms: Sequence[str] | None) -> MintedKey:
-        secret = keys.mint_secret(kind)
+                    perms: Sequence[str] | None, secret: str | None = None) -> MintedKey:
+        secret = secret or keys.mint_secret(kind)
         granted = frozenset(perms) if perms is not None else keys.default_perms(kind)
         cred = repo.to_credential({
             "id": keys.new_id(16), "kind": kind, "user_id": user_id, "wallet_id": wallet_id,
@@ -695,8 +720,11 @@ class Gateway:
                     if row["amount_msat"] + fee > held:
                         log.error("backend.fee_over_cap", payment_id=payment_id, fee_msat=fee)
                         fee = held - row["amount_msat"]
+                    # A node that drew its own keysend preimage paid another hash.
+                    rehash = ({"payment_hash": result.payment_hash}
+                              if result.payment_hash not in (None, row["payment_hash"]) else {})
                     if await _cas(tx, payment_id, "success", preimage=result.preimage,
-                                  fee_msat=fee, settled_at=now()):
+                                  fee_msat=fee, settled_at=now(), **rehash):
                         await ledger.post_pending(tx, row["reservation_id"],
                                                   row["amount_msat"] + fee)
                         await repo.add_event(tx, "payment.succeeded", payment_id,
