@@ -24,6 +24,9 @@ class PayResult:
     preimage: str | None = None  # hex, when SETTLED
     fee_msat: int = 0  # routing fee actually paid, when SETTLED
     reason: str = ""  # human-readable failure text, when FAILED / UNKNOWN
+    # The hash the node actually paid, when it differs from the one the core chose (a node
+    # that draws keysend preimages itself, like Core Lightning); None: the core's hash.
+    payment_hash: str | None = None
 
 
 @dataclass(frozen=True)
