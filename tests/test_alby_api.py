@@ -448,3 +448,21 @@ def _refs(node):
     elif isinstance(node, list):
         for value in node:
             yield from _refs(value)
+
+
+async def test_payment_still_in_flight(client, wallet_factory, app):
+    """An answer that does not come within pay_wait_seconds: 200 without a preimage; the
+    payment shows as open in the lists until the network decides."""
+    app.state.gateway.settings.pay_wait_seconds = 0.2
+    _, h = await alby_wallet(wallet_factory, sat=1000)
+    ext = await external_invoice(client, 100_000, outcome="pending")
+    r = await client.post("/payments/bolt11", headers=h, json={"invoice": ext["bolt11"]})
+    assert r.status_code == 200, r.text
+    assert "payment_preimage" not in r.json() and r.json()["payment_hash"] == ext["payment_hash"]
+    listed = (await client.get("/invoices/outgoing", headers=h)).json()
+    assert listed[0]["state"] == "open" and listed[0]["settled"] is False
+    assert (await client.post(f"/sim/v1/invoices/{ext['payment_hash']}/settle",
+                              json={})).status_code == 200
+    await app.state.gateway.reconcile()
+    got = (await client.get(f"/invoices/{ext['payment_hash']}", headers=h)).json()
+    assert got["settled"] is True and got["preimage"] == ext["preimage"]
