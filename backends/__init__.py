@@ -1,0 +1,1 @@
+"""Lightning backends: the simulated network (sim) and Core Lightning."""
