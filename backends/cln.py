@@ -181,20 +181,20 @@ class ClnBackend:
                     "invstring": self._unsigned_invoice(amount_msat, description_hash, expiry,
                                                         _sha256_hex(preimage)),
                     "label": label, "preimage": preimage}
-        try:
-            created = await self._call(method, params)
-        except RpcError as exc:
-            if exc.code == INVOICE_LABEL_EXISTS:
-                existing = await self._invoice_by_label(label)
-                if existing is not None:
-                    return self._created(existing)
-            raise
-        except RpcTransportError:
-            # lightningd may have created it before the reply was lost: the label tells.
-            existing = await self._invoice_by_label(label)
-            if existing is None:
+        for attempt in (1, 2):
+            try:
+                created = await self._call(method, params)
+                break
+            except RpcError as exc:
+                if exc.code == INVOICE_LABEL_EXISTS:  # a retry of ours, or a lost reply
+                    existing = await self._invoice_by_label(label)
+                    if existing is not None:
+                        return self._created(existing)
                 raise
-            return self._created(existing)
+            except RpcTransportError:
+                # lightningd may or may not have created it: the label makes a retry safe.
+                if attempt == 2:
+                    raise
         if method == "createinvoice":
             return self._created(created)
         for warning in ("warning_capacity", "warning_offline", "warning_deadends",
@@ -384,10 +384,12 @@ class ClnBackend:
                 PayStatus.UNKNOWN, reason=f"{exc.message}; waiting for listpays to agree")
         if exc.code == PAY_RHASH_ALREADY_USED and payment_hash is not None:
             # Another attempt with this hash exists at the node: only a failed one is harmless.
-            known = await self._status_or_unknown(payment_hash)
-            if known.status in (PayStatus.SETTLED, PayStatus.PENDING, PayStatus.UNKNOWN):
-                log.warning("cln.hash_already_used", payment_hash=payment_hash,
-                            node_says=known.status.value)
+            try:
+                pays = (await self._call("listpays", {"payment_hash": payment_hash}))["pays"]
+            except BackendError:
+                return PayResult(PayStatus.UNKNOWN, reason=exc.message)
+            if any(pay["status"] in ("complete", "pending") for pay in pays):
+                log.warning("cln.hash_already_used", payment_hash=payment_hash)
                 return PayResult(PayStatus.UNKNOWN, reason=exc.message)
             return PayResult(PayStatus.FAILED, reason=exc.message)
         if exc.code in DEFINITE_FAILURES:
