@@ -3,6 +3,7 @@ the ASGI app around it, and an HTTP client that drives the real app in-process."
 from __future__ import annotations
 
 import contextlib
+import os
 from typing import AsyncIterator
 
 import httpx
@@ -21,9 +22,22 @@ def settings(tmp_path) -> Settings:
                     pay_wait_seconds=2.0)
 
 
+# LNGATE_TEST_BACKEND=cln runs every gw/app test on the CLN backend against a fake lightningd
+# (tests/fake_lightningd.py) whose world is the sim; the default is the sim itself.
+TEST_BACKEND = os.environ.get("LNGATE_TEST_BACKEND", "sim")
+
+
+def make_test_gateway(settings: Settings) -> Gateway:
+    if TEST_BACKEND == "cln":
+        from tests.fake_lightningd import cln_gateway_on_fake
+
+        return cln_gateway_on_fake(settings)
+    return make_gateway(settings)
+
+
 @pytest.fixture
 async def gw(settings) -> AsyncIterator[Gateway]:
-    gateway = make_gateway(settings)
+    gateway = make_test_gateway(settings)
     await gateway.start()
     try:
         yield gateway
@@ -36,7 +50,11 @@ async def gw(settings) -> AsyncIterator[Gateway]:
 @pytest.fixture
 async def app(settings):
     """The full ASGI app with its lifespan running (gateway started, dialect jobs running)."""
-    application = build_app(settings)
+    application = build_app(settings, make_test_gateway(settings))
+    if TEST_BACKEND == "cln":
+        from tests.fake_lightningd import mount_world_routes
+
+        mount_world_routes(application)
     async with application.router.lifespan_context(application):
         yield application
         assert await check_invariants(application.state.gateway.store) == []
