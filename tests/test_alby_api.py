@@ -77,7 +77,7 @@ async def test_value4value_details_receive_a_keysend(client, wallet_factory):
 
 # -- invoices ------------------------------------------------------------------------------
 
-async def test_create_invoice(client, wallet_factory):
+async def test_create_invoice(client, wallet_factory, app):
     _, h = await alby_wallet(wallet_factory)
     r = await client.post("/invoices", headers=h,
                           json={"amount": 21, "description": "coffee", "comment": "thanks",
@@ -89,6 +89,7 @@ async def test_create_invoice(client, wallet_factory):
     assert inv["amount"] == 21 and inv["memo"] == "coffee" and inv["type"] == "incoming"
     assert inv["settled"] is False and inv["state"] == "open" and inv["preimage"] is None
     assert inv["expires_at"].endswith("Z") and inv["expiry"] == 3600
+    assert inv["destination_pubkey"] == await app.state.gateway.node_pubkey()
     assert inv["comment"] == "thanks" and inv["payer_name"] == "bumi"
     got = (await client.get(f"/invoices/{inv['payment_hash']}", headers=h)).json()
     assert got["identifier"] == inv["identifier"] and got["comment"] == "thanks"

@@ -124,7 +124,7 @@ class AlbyApi:
             memo=body.description or body.memo or "", description_hash=body.description_hash,
             extra={"alby": extras} if extras else None,
             idempotency=self.idempotency(request, plain))
-        return views.invoice(payment)
+        return views.invoice(payment, await self.gw.node_pubkey())
 
     async def _cursor(self, wallet_id: str, identifier: str | None) -> int | None:
         if identifier is None:
@@ -147,7 +147,8 @@ class AlbyApi:
             until=q.created_at_lt,
             after_seq=await self._cursor(cred.wallet_id, q.since),
             before_seq=await self._cursor(cred.wallet_id, q.before))
-        return [views.invoice(p) for p in payments]
+        node = await self.gw.node_pubkey()
+        return [views.invoice(p, node) for p in payments]
 
     async def incoming(self, request: Request, cred: Credential) -> list[dict[str, Any]]:
         return await self._history(request, cred, "in", SETTLED)
@@ -165,7 +166,7 @@ class AlbyApi:
         payment = await self.gw.find_payment(payment_hash, wallet_id=cred.wallet_id)
         if payment is None:
             raise bad_arguments("invoice not found")
-        return views.invoice(payment)
+        return views.invoice(payment, await self.gw.node_pubkey())
 
     async def decode(self, request: Request, cred: Credential) -> dict[str, Any]:
         return views.decoded(self.gw.decode_invoice(request.path_params["bolt11"]))

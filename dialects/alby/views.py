@@ -61,8 +61,9 @@ def _boostagram(records: dict[str, str]) -> dict[str, Any] | None:
 STATE = {"pending": "open", "success": "settled", "failed": "error"}
 
 
-def invoice(p: Payment) -> dict[str, Any]:
-    """Alby's Invoice object, for lists, GET /invoices/{hash} and POST /invoices."""
+def invoice(p: Payment, node_pubkey: str | None = None) -> dict[str, Any]:
+    """Alby's Invoice object, for lists, GET /invoices/{hash} and POST /invoices.
+    `node_pubkey`: the gateway's node, the destination of what this wallet receives."""
     alby = p.extra.get("alby") or {}
     settled = p.status == "success"
     expiry = (p.expires_at - p.created_at) if p.expires_at else None
@@ -77,7 +78,7 @@ def invoice(p: Payment) -> dict[str, Any]:
         "description": p.memo,
         "description_hash": p.description_hash,
         "destination_alias": None,
-        "destination_pubkey": p.destination,
+        "destination_pubkey": p.destination or (None if p.is_out else node_pubkey),
         "error_message": p.failure_reason if p.status == "failed" else None,
         "expires_at": iso(p.expires_at),
         "expiry": expiry,
