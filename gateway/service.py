@@ -391,6 +391,7 @@ class Gateway:
             except BackendError as exc:
                 raise (HoldInvoiceError if payment_hash else BackendFailure)(str(exc)) from exc
             async with self.store.transaction() as tx:
+                await self._claim(tx, wallet_id, idempotency, [pid])
                 try:
                     await repo.insert_payment(
                         tx, id=pid, wallet_id=wallet_id, direction="in", kind="invoice",
@@ -402,7 +403,6 @@ class Gateway:
                 except UniqueViolation as exc:
                     raise HoldInvoiceError("an invoice with this payment hash exists") from exc
                 await repo.add_event(tx, "payment.created", pid, wallet_id)
-                await self._claim(tx, wallet_id, idempotency, [pid])
             self._notify()
             return await self.get_payment(pid)
 
@@ -621,6 +621,7 @@ class Gateway:
                           payment_hash=sha256_hex(preimage), preimage=preimage, memo=memo,
                           internal=True, settled_at=now(), extra=extra or {})
             async with self.store.transaction() as tx:
+                await self._claim(tx, from_wallet_id, idempotency, [out_id, in_id])
                 await ledger.post(tx, from_wallet_id, to_wallet_id, amount, out_id)
                 await repo.insert_payment(tx, id=out_id, wallet_id=from_wallet_id,
                                           direction="out", peer_wallet_id=to_wallet_id,
@@ -630,7 +631,6 @@ class Gateway:
                                           **common)
                 await repo.add_event(tx, "payment.succeeded", out_id, from_wallet_id)
                 await repo.add_event(tx, "payment.succeeded", in_id, to_wallet_id)
-                await self._claim(tx, from_wallet_id, idempotency, [out_id, in_id])
             self._notify()
             return await self.get_payment(out_id), await self.get_payment(in_id)
 
@@ -645,6 +645,7 @@ class Gateway:
         reserve = self.fee_reserve(amount)
         pid = keys.new_alnum(24)
         async with self.store.transaction() as tx:
+            await self._claim(tx, wallet_id, idempotency, [pid])
             try:
                 await repo.insert_payment(
                     tx, id=pid, wallet_id=wallet_id, direction="out", kind=kind,
@@ -667,7 +668,6 @@ class Gateway:
             await tx.execute("UPDATE payments SET reservation_id = ? WHERE id = ?",
                              (reservation, pid))
             await repo.add_event(tx, "payment.created", pid, wallet_id)
-            await self._claim(tx, wallet_id, idempotency, [pid])
         self._notify()
         return await self.get_payment(pid)
 
@@ -754,6 +754,7 @@ class Gateway:
         pid = keys.new_alnum(24)
         hold = bool(invoice["hold"])
         async with self.store.transaction() as tx:
+            await self._claim(tx, wallet_id, idempotency, [pid])
             try:
                 await repo.insert_payment(
                     tx, id=pid, wallet_id=wallet_id, direction="out", kind="bolt11",
@@ -789,7 +790,6 @@ class Gateway:
                                      invoice["wallet_id"])
             if claimed != 1:
                 raise AlreadyPaid("internal invoice already paid")
-            await self._claim(tx, wallet_id, idempotency, [pid])
         self._notify()
         if not hold:
             # The invoice also exists at the node: make sure nobody can pay it there too.
@@ -814,6 +814,7 @@ class Gateway:
                       internal=True, settled_at=now(), custom_records=hexrecords,
                       destination=await self.node_pubkey())
         async with self.store.transaction() as tx:
+            await self._claim(tx, wallet_id, idempotency, [out_id])
             await ledger.post(tx, wallet_id, row["id"], amount, out_id)
             await repo.insert_payment(tx, id=out_id, wallet_id=wallet_id, direction="out",
                                       peer_wallet_id=row["id"], peer_payment_id=in_id,
@@ -822,7 +823,6 @@ class Gateway:
                                       peer_wallet_id=wallet_id, peer_payment_id=out_id, **common)
             await repo.add_event(tx, "payment.succeeded", out_id, wallet_id)
             await repo.add_event(tx, "payment.succeeded", in_id, row["id"])
-            await self._claim(tx, wallet_id, idempotency, [out_id])
         self._notify()
         return await self.get_payment(out_id)
 
