@@ -1,0 +1,3 @@
+from bench.cln_rpc import main
+
+main()
