@@ -464,6 +464,9 @@ async def test_payment_still_in_flight(client, wallet_factory, app):
     assert listed[0]["state"] == "open" and listed[0]["settled"] is False
     assert (await client.post(f"/sim/v1/invoices/{ext['payment_hash']}/settle",
                               json={})).status_code == 200
-    await app.state.gateway.reconcile()
+    gw = app.state.gateway
+    [out] = await gw.list_payments((await gw.find_payment(ext["payment_hash"])).wallet_id,
+                                   direction="out")
+    assert (await gw.wait_for_payment(out.id, 5)).status == "success"
     got = (await client.get(f"/invoices/{ext['payment_hash']}", headers=h)).json()
     assert got["settled"] is True and got["preimage"] == ext["preimage"]

@@ -9,7 +9,7 @@ from backends.base import SettledInvoice
 from gateway import errors
 from gateway.ledger import check_invariants
 from gateway.models import Idempotency
-from tests.conftest import make_wallet
+from tests.conftest import TEST_BACKEND, make_wallet
 from tests.helpers import balance, external_invoice, foreign_invoice, snapshot
 
 
@@ -223,7 +223,7 @@ async def test_in_flight_outcomes_are_resolved_by_the_reconciler(gw, outcome, th
     w = await make_wallet(gw, sat=100)
     ext = await external_invoice(gw, amount_msat=20_000, outcome=outcome, then=then,
                                  delay_ms=300, fee_msat=100)
-    p = await gw.pay_invoice(w.wallet.id, ext["bolt11"], wait=1)
+    p = await gw.pay_invoice(w.wallet.id, ext["bolt11"], wait=0)
     assert p.status == "pending"
     assert await balance(gw, w.wallet.id) == 100_000 - 20_000 - 2_000  # amount + reserve held
     final = await gw.wait_for_payment(p.id, 5)
@@ -356,6 +356,8 @@ async def test_keysend_to_own_node_routes_by_wallet_record(gw):
         await gw.keysend(a.wallet.id, node, 1_000)
 
 
+@pytest.mark.skipif(TEST_BACKEND == "cln", reason="CLN does not show incoming keysend records "
+                    "to an RPC client, so they cannot be attributed")
 async def test_incoming_keysend_from_the_network_is_attributed_by_record(gw):
     w = await make_wallet(gw)
     await gw.backend.external_keysend(4_000, {696969: w.wallet.id.encode()})
