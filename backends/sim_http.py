@@ -72,11 +72,14 @@ async def _body(request: Request, kind: type[Any]) -> Any:
 
 
 def record_value(text: str) -> bytes:
-    """A TLV value given as hex if it reads as hex, else as a UTF-8 string."""
-    try:
-        return bytes.fromhex(text) if len(text) % 2 == 0 else text.encode()
-    except ValueError:
-        return text.encode()
+    """A TLV value: UTF-8 text, or raw bytes written as "hex:<hex>". (Guessing hex from the
+    text would turn a hex wallet id into the wrong bytes.)"""
+    if text.startswith("hex:"):
+        try:
+            return bytes.fromhex(text[4:])
+        except ValueError:
+            raise BadRequest(f"invalid hex custom record value {text!r}") from None
+    return text.encode()
 
 
 def _records(raw: dict[str, str]) -> dict[int, bytes]:

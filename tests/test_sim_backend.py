@@ -552,13 +552,16 @@ async def test_api_pays_gateway_invoices(client, sim):
 async def test_api_keysend_reaches_the_stream(client, sim):
     stream = sim.settled_invoices(0)
     response = await client.post("/sim/v1/keysend", json={
-        "amount_msat": 2_500, "custom_records": {"696969": "wal_Xyz", "5482373484": "cafe"}})
+        "amount_msat": 2_500, "custom_records": {"696969": "wal_Xyz", "5482373484": "hex:cafe",
+                                              "7629169": "cafe"}})
     assert response.status_code == 200
     settled = await next_settled(stream)
     assert settled.amount_msat == 2_500 and settled.payment_hash == response.json()["payment_hash"]
-    assert settled.custom_records == {696969: b"wal_Xyz", 5482373484: b"\xca\xfe"}
+    assert settled.custom_records == {696969: b"wal_Xyz", 5482373484: b"\xca\xfe",
+                                      7629169: b"cafe"}
 
-    for bad in ({"amount_msat": 0}, {"amount_msat": 1, "custom_records": {"tlv": "00"}}):
+    for bad in ({"amount_msat": 0}, {"amount_msat": 1, "custom_records": {"tlv": "00"}},
+                {"amount_msat": 1, "custom_records": {"65537": "hex:zz"}}):
         assert (await client.post("/sim/v1/keysend", json=bad)).status_code == 400
 
 
