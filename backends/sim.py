@@ -25,9 +25,14 @@ from dataclasses import dataclass
 from typing import Any, AsyncIterator, Iterator
 
 import bolt11 as bolt11_lib
-from bolt11 import Bolt11, Feature, Features, FeatureState, TagChar, Tags
+from bolt11 import Bolt11
 from coincurve import PrivateKey
 
+from backends.bolt11_encode import (
+    CURRENCY_BY_NETWORK,
+    NETWORK_BY_CURRENCY,
+    encode_invoice,
+)
 from backends.base import (
     BackendError,
     CreatedInvoice,
@@ -37,9 +42,6 @@ from backends.base import (
     SettledInvoice,
 )
 
-CURRENCY_BY_NETWORK = {"bitcoin": "bc", "testnet": "tb", "signet": "tbs", "regtest": "bcrt"}
-NETWORK_BY_CURRENCY = {currency: network for network, currency in CURRENCY_BY_NETWORK.items()}
-MIN_FINAL_CLTV_EXPIRY = 18
 EXTERNAL_NODE_COUNT = 3
 OUTCOMES = ("succeed", "fail", "pending", "unknown", "hold")
 THEN_OUTCOMES = ("succeed", "fail")
@@ -147,48 +149,6 @@ def _records_to_json(records: dict[int, bytes]) -> str:
 
 def _records_from_json(text: str) -> dict[int, bytes]:
     return {int(k): bytes.fromhex(v) for k, v in json.loads(text).items()}
-
-
-# var_onion_optin and payment_secret are compulsory for every modern payer; basic_mpp is advertised
-# the way CLN and LND do.
-_FEATURES = Features.from_feature_list(
-    {
-        Feature.var_onion_optin: FeatureState.required,
-        Feature.payment_secret: FeatureState.required,
-        Feature.basic_mpp: FeatureState.supported,
-    }
-)
-
-
-def encode_invoice(
-    node: SimNode,
-    currency: str,
-    *,
-    payment_hash: str,
-    amount_msat: int | None,
-    memo: str,
-    description_hash: str | None,
-    expiry: int,
-    timestamp: int,
-) -> str:
-    """A BOLT11 invoice signed by `node` (the payee is recovered from the signature)."""
-    tags = Tags()
-    tags.add(TagChar.payment_hash, payment_hash)
-    tags.add(TagChar.payment_secret, secrets.token_hex(32))
-    if description_hash:
-        tags.add(TagChar.description_hash, description_hash)
-    else:
-        tags.add(TagChar.description, memo)
-    tags.add(TagChar.expire_time, expiry)
-    tags.add(TagChar.min_final_cltv_expiry, MIN_FINAL_CLTV_EXPIRY)
-    tags.add(TagChar.features, _FEATURES)
-    invoice = Bolt11(
-        currency=currency,
-        date=timestamp,
-        tags=tags,
-        amount_msat=bolt11_lib.MilliSatoshi(amount_msat) if amount_msat else None,
-    )
-    return bolt11_lib.encode(invoice, private_key=node.private_key)
 
 
 class SimBackend:
@@ -329,7 +289,7 @@ class SimBackend:
 
         now = _now()
         bolt11 = encode_invoice(
-            self.gateway, self.currency, payment_hash=payment_hash, amount_msat=amount_msat,
+            self.gateway.private_key, self.currency, payment_hash=payment_hash, amount_msat=amount_msat,
             memo=memo, description_hash=description_hash, expiry=expiry, timestamp=now,
         )
         with self._write() as db:
@@ -527,7 +487,7 @@ class SimBackend:
         payment_hash = _sha256_hex(preimage)
         now = _now()
         bolt11 = encode_invoice(
-            self.nodes[node], self.currency, payment_hash=payment_hash, amount_msat=amount_msat,
+            self.nodes[node].private_key, self.currency, payment_hash=payment_hash, amount_msat=amount_msat,
             memo=memo, description_hash=None, expiry=expiry, timestamp=now,
         )
         with self._write() as db:

@@ -6,7 +6,8 @@ import time
 
 import httpx
 
-from backends.sim import CURRENCY_BY_NETWORK, SimNode, encode_invoice
+from backends.bolt11_encode import CURRENCY_BY_NETWORK, encode_invoice
+from backends.sim import SimNode
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -35,7 +36,7 @@ def foreign_invoice(network: str = "bitcoin", amount_msat: int | None = 10_000,
                     timestamp: int | None = None, expiry: int = 3600) -> str:
     """A validly signed invoice from a node the sim does not know."""
     node = SimNode.derive("elsewhere", "x", "x")
-    return encode_invoice(node, CURRENCY_BY_NETWORK[network],
+    return encode_invoice(node.private_key, CURRENCY_BY_NETWORK[network],
                           payment_hash=secrets.token_hex(32), amount_msat=amount_msat,
                           memo="foreign", description_hash=None, expiry=expiry,
                           timestamp=timestamp or int(time.time()))
