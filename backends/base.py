@@ -16,6 +16,9 @@ class PayStatus(enum.Enum):
     FAILED = "failed"  # definitely failed: no money left the node
     PENDING = "pending"  # the node says it is still in flight
     UNKNOWN = "unknown"  # we could not tell (timeout, lost connection): ask again later
+    # payment_status only: the node has no record of the hash. The core takes this as failed
+    # once the payment is old enough that a request still on its way is impossible.
+    NOT_FOUND = "not_found"
 
 
 @dataclass(frozen=True)

@@ -409,7 +409,7 @@ class ClnBackend:
             real_hash = await self._keysend_hash(payment_hash)
             if real_hash is not None and real_hash != payment_hash:
                 return await self.payment_status(real_hash)
-            return PayResult(PayStatus.UNKNOWN, reason="Core Lightning has no record of it yet")
+            return PayResult(PayStatus.NOT_FOUND, reason="Core Lightning has no record of it")
         for pay in pays:
             if pay["status"] == "complete":
                 fee = max(0, int(pay.get("amount_sent_msat", 0)) - int(pay.get("amount_msat", 0)))

@@ -598,7 +598,7 @@ class SimBackend:
     async def payment_status(self, payment_hash: str) -> PayResult:
         row = self._one("SELECT * FROM payments WHERE payment_hash = ?", payment_hash)
         if row is None:  # nothing ever left the node for this hash
-            return PayResult(PayStatus.FAILED, reason="payment not found")
+            return PayResult(PayStatus.NOT_FOUND, reason="payment not found")
         return self._result(row)
 
     async def pay_invoice(

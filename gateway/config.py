@@ -29,6 +29,7 @@ class Settings(msgspec.Struct, kw_only=True):
     invoice_expiry: int = 3600  # default seconds
     pay_wait_seconds: float = 5.0  # how long a pay request waits before answering "pending"
     reconcile_interval: float = 30.0  # seconds between checks of in-flight payments
+    unsent_payment_grace: float = 120.0  # node has no record this long after start: never sent
     # public deployment limits
     max_body_bytes: int = 1_000_000
     # dialects

@@ -508,11 +508,16 @@ class Gateway:
             await self.backend.settle_hold_invoice(preimage)
         except BackendError as exc:
             raise HoldInvoiceError(str(exc)) from exc
-        received = row["amount_msat"]
-        await self.settle_incoming(SettledInvoice(payment_hash=row["payment_hash"],
-                                                  amount_msat=received, preimage=preimage,
-                                                  index=0))
-        return await self.get_payment(row["id"])
+        if row["amount_msat"]:
+            # Credit now: a hold plugin's settlement need not appear on the node's settled
+            # invoice stream (CLN's hold plugins keep their own invoices). A stream event for
+            # it later is a duplicate and changes nothing.
+            await self.settle_incoming(SettledInvoice(payment_hash=row["payment_hash"],
+                                                      amount_msat=row["amount_msat"],
+                                                      preimage=preimage, index=0))
+            return await self.get_payment(row["id"])
+        # Amountless: only the node knows what arrived; the settlement follower credits it.
+        return await self.wait_for_payment(row["id"], self.settings.pay_wait_seconds)
 
     async def cancel_hold_invoice(self, wallet_id: str, payment_hash: str) -> Payment:
         payment_hash = _hex64(payment_hash, "payment_hash")
@@ -924,8 +929,8 @@ class Gateway:
         """Ask the backend about every outgoing payment still pending that no task of this
         process is driving; apply what it now knows. Returns how many became terminal."""
         rows = await self.store.fetchall(
-            "SELECT id, payment_hash FROM payments WHERE status = 'pending' AND direction = 'out'"
-            " AND internal = 0 ORDER BY seq")
+            "SELECT id, payment_hash, created_at FROM payments WHERE status = 'pending'"
+            " AND direction = 'out' AND internal = 0 ORDER BY seq")
         finished = 0
         for row in rows:
             if row["id"] in self._inflight:
@@ -935,6 +940,10 @@ class Gateway:
             except BackendError as exc:
                 log.warning("reconcile.backend_error", payment_id=row["id"], error=str(exc))
                 continue
+            if (result.status is PayStatus.NOT_FOUND
+                    and now() - row["created_at"] >= self.settings.unsent_payment_grace):
+                # Reserved, then the process died before the request reached the node.
+                result = PayResult(PayStatus.FAILED, reason="the payment never reached the node")
             if result.status in (PayStatus.SETTLED, PayStatus.FAILED):
                 await self.apply_outgoing_result(row["id"], result)
                 finished += 1

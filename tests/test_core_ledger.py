@@ -478,3 +478,23 @@ async def test_invariant_checker_detects_tampering(gw):
     async with gw.store.transaction() as tx:  # put it back so the fixture's check passes
         await tx.execute("UPDATE accounts SET credits_posted = credits_posted - 1 WHERE id = ?",
                          (a.wallet.id,))
+
+
+async def test_payment_that_never_reached_the_node_is_refunded_after_the_grace(gw):
+    """A crash between the reservation and the backend call leaves a pending payment the node
+    never heard of: the reconciler refunds it once a request in transit is impossible."""
+    w = await make_wallet(gw, sat=100)
+    ext = await external_invoice(gw, amount_msat=10_000)
+    stuck = await gw._reserve_outgoing(
+        w.wallet.id, kind="bolt11", amount=10_000, payment_hash=ext["payment_hash"],
+        bolt11=ext["bolt11"], memo="", destination=None, description_hash=None, extra=None,
+        idempotency=None)
+    gw.settings.unsent_payment_grace = 3600
+    await gw.reconcile()
+    assert (await gw.get_payment(stuck.id)).status == "pending"
+    gw.settings.unsent_payment_grace = 0
+    await gw.reconcile()
+    refunded = await gw.get_payment(stuck.id)
+    assert (refunded.status, refunded.failure_reason) == ("failed",
+                                                          "the payment never reached the node")
+    assert await balance(gw, w.wallet.id) == 100_000

@@ -361,8 +361,8 @@ async def test_unpayable_invoices_fail_with_a_reason(sim):
         assert reason in result.reason, name
 
 
-async def test_payment_status_of_a_hash_never_paid_is_failed(sim):
-    assert await sim.payment_status("cd" * 32) == PayResult(PayStatus.FAILED,
+async def test_payment_status_of_a_hash_never_paid_is_not_found(sim):
+    assert await sim.payment_status("cd" * 32) == PayResult(PayStatus.NOT_FOUND,
                                                             reason="payment not found")
 
 
