@@ -498,3 +498,13 @@ async def test_payment_that_never_reached_the_node_is_refunded_after_the_grace(g
     assert (refunded.status, refunded.failure_reason) == ("failed",
                                                           "the payment never reached the node")
     assert await balance(gw, w.wallet.id) == 100_000
+
+
+async def test_reads_after_writes_hold_under_concurrency(gw):
+    """Every operation reads back what it just committed, however many run at once."""
+    a = await make_wallet(gw, sat=10)
+    b = await make_wallet(gw)
+    results = await asyncio.gather(*[gw.transfer(a.wallet.id, b.wallet.id, 1)
+                                     for _ in range(300)])
+    assert len({out.id for out, _ in results}) == 300
+    assert await balance(gw, b.wallet.id) == 300

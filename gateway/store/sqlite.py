@@ -62,6 +62,10 @@ class SQLiteStore:
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        # One read at a time on the reader: overlapping statements on one SQLite connection
+        # share one read transaction, whose snapshot would then hide commits made meanwhile
+        # (a payment just written could read as missing under load).
+        self._read_lock = asyncio.Lock()
 
     async def _connect(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
@@ -115,12 +119,12 @@ class SQLiteStore:
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         assert self._reader is not None, "store not open"
-        async with self._reader.execute(sql, params) as cur:
+        async with self._read_lock, self._reader.execute(sql, params) as cur:
             return await cur.fetchone()
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         assert self._reader is not None, "store not open"
-        async with self._reader.execute(sql, params) as cur:
+        async with self._read_lock, self._reader.execute(sql, params) as cur:
             return list(await cur.fetchall())
 
 
