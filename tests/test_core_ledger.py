@@ -505,6 +505,6 @@ async def test_reads_after_writes_hold_under_concurrency(gw):
     a = await make_wallet(gw, sat=10)
     b = await make_wallet(gw)
     results = await asyncio.gather(*[gw.transfer(a.wallet.id, b.wallet.id, 1)
-                                     for _ in range(300)])
-    assert len({out.id for out, _ in results}) == 300
-    assert await balance(gw, b.wallet.id) == 300
+                                     for _ in range(1000)])
+    assert len({out.id for out, _ in results}) == 1000
+    assert await balance(gw, b.wallet.id) == 1000
