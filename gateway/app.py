@@ -5,18 +5,20 @@ import contextlib
 import importlib
 import secrets
 import time
-from typing import Any
+from typing import Any, Callable
 
 import structlog
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from backends.base import Backend
 from dialects.base import Dialect
 
 from .config import Settings
+from .ratelimit import RateLimiter
 from .service import Gateway
 from .store import open_store
 
@@ -56,42 +58,104 @@ def load_dialects(gw: Gateway) -> list[Dialect]:
     return dialects
 
 
+ErrorFor = Callable[[dict, int, str], Response]
+
+
+def error_shapes(dialects: list[Dialect]) -> ErrorFor:
+    """(scope, status, message) -> the response in the shape of the dialect owning the path
+    (LNbits' `{"detail"}` where no dialect claims it)."""
+    def error_for(scope: dict, status: int, message: str) -> Response:
+        dialect = owner(dialects, scope.get("path", ""))
+        if dialect is not None and dialect.error_response is not None:
+            return dialect.error_response(status, message)
+        return JSONResponse({"detail": message}, status_code=status)
+    return error_for
+
+
+def owner(dialects: list[Dialect], path: str) -> Dialect | None:
+    return next((d for d in dialects if d.owns(path)), None)
+
+
 class BodyLimit:
     """Refuse request bodies over the configured size before any handler reads them."""
 
-    def __init__(self, app: Any, max_bytes: int) -> None:
+    def __init__(self, app: Any, max_bytes: int, error_for: ErrorFor) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.error_for = error_for
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            return await _too_large(scope, receive, send)
+            return await self._too_large(scope, receive, send)
+        # Read the whole body first (it is small by definition), so a handler never meets a
+        # half-read body, whatever exceptions it catches.
+        chunks: list[bytes] = []
         seen = 0
-
-        async def limited_receive():
-            nonlocal seen
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _BodyTooLarge()
-            return message
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunks.append(message.get("body", b""))
+            seen += len(chunks[-1])
+            if seen > self.max_bytes:
+                return await self._too_large(scope, receive, send)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
 
-        try:
-            await self.app(scope, limited_receive, send)
-        except _BodyTooLarge:
-            await _too_large(scope, receive, send)
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # after the body: wait for the disconnect as usual
+
+        await self.app(scope, replay, send)
+
+    async def _too_large(self, scope, receive, send):
+        response = self.error_for(scope, 413, "Request body too large")
+        await response(scope, receive, send)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class RateLimit:
+    """Per-caller request rate on the dialects' paths (see gateway/ratelimit.py). The caller is
+    the credential the dialect's key resolves to, else the client address, so random keys do
+    not buy fresh buckets."""
 
+    def __init__(self, app: Any, limiter: RateLimiter, gw: Gateway, dialects: list[Dialect],
+                 error_for: ErrorFor) -> None:
+        self.app = app
+        self.limiter = limiter
+        self.gw = gw
+        self.dialects = dialects
+        self.error_for = error_for
 
-async def _too_large(scope, receive, send):
-    await JSONResponse({"detail": "Request body too large"}, status_code=413)(scope, receive, send)
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not self.limiter.enabled:
+            return await self.app(scope, receive, send)
+        dialect = owner(self.dialects, scope["path"])
+        if dialect is None:
+            return await self.app(scope, receive, send)
+        wait = self.limiter.take(await self._caller(scope, dialect))
+        if not wait:
+            return await self.app(scope, receive, send)
+        response = self.error_for(
+            scope, 429, f"Rate limit exceeded: {self.limiter.per_minute} per 1 minute")
+        response.headers["Retry-After"] = str(self.limiter.retry_after(wait))
+        await response(scope, receive, send)
+
+    async def _caller(self, scope, dialect: Dialect) -> str:
+        if dialect.presented_key is not None:
+            secret = dialect.presented_key(Request(scope))
+            cred = await self.gw.authenticate(secret) if secret else None
+            if cred is not None:
+                return f"credential:{cred.id}"
+        client = scope.get("client")
+        return f"address:{client[0] if client else '?'}"
 
 
 class RequestLog:
@@ -163,12 +227,24 @@ def build_app(settings: Settings, gw: Gateway | None = None) -> Starlette:
         finally:
             await gw.stop()
 
-    async def not_found(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": "Not Found"}, status_code=404)
+    error_for = error_shapes(dialects)
 
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: not_found})
+    async def http_error(request: Request, exc: Exception) -> Response:
+        # Starlette's own 404/405 (no route matched), in the shape of the dialect owning the path
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        detail = exc.detail if isinstance(exc, HTTPException) else "Internal Server Error"
+        response = error_for(request.scope, status, detail)
+        for name, value in (getattr(exc, "headers", None) or {}).items():
+            response.headers[name] = value
+        return response
+
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    exception_handlers={HTTPException: http_error})
     app.state.gateway = gw
     app.state.dialects = dialects
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, error_for=error_for)
+    app.add_middleware(RateLimit, gw=gw, dialects=dialects, error_for=error_for,
+                       limiter=RateLimiter(settings.rate_limit_per_minute,
+                                           settings.rate_limit_burst))
     app.add_middleware(RequestLog)
     return app

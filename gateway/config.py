@@ -32,6 +32,8 @@ class Settings(msgspec.Struct, kw_only=True):
     unsent_payment_grace: float = 120.0  # node has no record this long after start: never sent
     # public deployment limits
     max_body_bytes: int = 1_000_000
+    rate_limit_per_minute: int = 0  # requests per caller per minute on dialect paths; 0 = off
+    rate_limit_burst: int = 0  # requests a caller may send at once; 0 = rate_limit_per_minute
     # dialects
     lnbits_allow_new_accounts: bool = True
     webhook_timeout: float = 10.0

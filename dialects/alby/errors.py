@@ -107,3 +107,12 @@ def method_not_allowed(allowed: list[str]) -> JSONResponse:
     response = AlbyError(405, 8, "Method Not Allowed").response()
     response.headers["Allow"] = ", ".join(allowed)
     return response
+
+
+def app_error(status: int, message: str) -> JSONResponse:
+    """An error the app answers before a handler runs (413, 429, 404, 405)."""
+    if status == 429:
+        return AlbyError(429, 1, "Too many requests").response()
+    if status == 404:
+        return not_found()
+    return AlbyError(status, 8 if status < 500 else 6, message).response()

@@ -9,6 +9,8 @@ from dialects.base import Dialect
 from gateway.service import Gateway
 
 from . import listing, payments, wallets
+from .auth import presented_key
+from .errors import app_error
 from .openapi import document
 from .routing import fallback
 from .webhooks import WebhookWorker
@@ -22,4 +24,5 @@ def build(gw: Gateway) -> Dialect:
               + payments.routes(gw, PREFIX))
     routes.append(fallback(PREFIX, list(routes)))
     return Dialect(name="lnbits", routes=routes, openapi=document(PREFIX),
-                   background=[WebhookWorker(gw).run])
+                   background=[WebhookWorker(gw).run], prefixes=(PREFIX,),
+                   error_response=app_error, presented_key=presented_key)

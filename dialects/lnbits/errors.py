@@ -106,3 +106,11 @@ def from_domain(exc: core.LngateError, *, amount_sat: int | None = None) -> Lnbi
 def unexpected() -> JSONResponse:
     return JSONResponse({"detail": f"Unexpected error! ID: {secrets.token_hex(11)}"},
                         status_code=500)
+
+
+def app_error(status: int, message: str) -> JSONResponse:
+    """An error the app answers before a handler runs (413, 429, 404). LNbits' rate limiter
+    (slowapi) answers `{"error": ...}`, not `{"detail": ...}`."""
+    if status == 429:
+        return JSONResponse({"error": message}, status_code=429)
+    return JSONResponse({"detail": message}, status_code=status)

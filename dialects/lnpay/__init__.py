@@ -13,6 +13,7 @@ from dialects.base import Dialect
 from gateway import errors as core
 from gateway.service import Gateway
 
+from .auth import presented_key
 from .errors import PAGE_NOT_FOUND, LnpayError, error_response, from_domain, internal_error
 from .openapi import openapi_document
 from .routes import Endpoints
@@ -105,4 +106,15 @@ def build(gw: Gateway) -> Dialect:
               for path, handlers in table]
     routes.append(Route("/{rest:path}", _not_found, methods=ANY_METHOD))
     return Dialect(name="lnpay", routes=[Mount(MOUNT, routes=routes)],
-                   openapi=openapi_document())
+                   openapi=openapi_document(), prefixes=(MOUNT,), error_response=app_error,
+                   presented_key=presented_key)
+
+
+def app_error(status: int, message: str) -> Response:
+    """An error the app answers before a handler runs (413 body too large, 429 rate limit):
+    Yii's shape; its RateLimiter says "Rate limit exceeded." and sends no rate-limit headers."""
+    if status == 429:
+        return error_response(LnpayError(429, "Rate limit exceeded.", name="Too Many Requests"))
+    if status == 404:
+        return error_response(LnpayError(404, PAGE_NOT_FOUND))
+    return error_response(LnpayError(status, message))
