@@ -148,9 +148,11 @@ class LiveServer:
         return self.log_path.read_text(errors="replace")
 
 
-def start_server(tmp: Path, extra_env: dict | None = None) -> LiveServer:
+def start_server(tmp: Path, extra_env: dict | None = None,
+                 database: str | None = None) -> LiveServer:
+    """`database`: another server's, to run several processes on one database."""
     port = free_port()
-    database = f"sqlite:///{tmp}/lngate.db"
+    database = database or f"sqlite:///{tmp}/lngate.db"
     env = {**os.environ, "LNGATE_RECONCILE_INTERVAL": "0.5", **(extra_env or {})}
     log_path = tmp / "server.log"
     proc = subprocess.Popen([LNGATE, "serve", "--port", str(port), "--database", database],
