@@ -82,6 +82,14 @@ async def live_outgoing(db: Store | Tx, payment_hash: str) -> Payment | None:
     return to_payment(row) if row else None
 
 
+SQL_INT_MAX = 2**63 - 1
+
+
+def sql_int(value: int) -> int:
+    """An integer bound SQLite can bind (it has no integers past 64 bits): clamped."""
+    return max(-SQL_INT_MAX - 1, min(SQL_INT_MAX, int(value)))
+
+
 def payment_filters(wallet_id: str | None, *, direction: str | None = None,
                     statuses: Iterable[str] | None = None, kinds: Iterable[str] | None = None,
                     since: int | None = None, until: int | None = None,
@@ -102,20 +110,20 @@ def payment_filters(wallet_id: str | None, *, direction: str | None = None,
             params += values
     if since is not None:
         clauses.append("created_at >= ?")
-        params.append(since)
+        params.append(sql_int(since))
     if until is not None:
         clauses.append("created_at < ?")
-        params.append(until)
+        params.append(sql_int(until))
     if payment_hash is not None:
         clauses.append("payment_hash = ?")
         params.append(payment_hash)
     # seq cursors: rows inserted after / before a given payment (keyset pagination)
     if after_seq is not None:
         clauses.append("seq > ?")
-        params.append(after_seq)
+        params.append(sql_int(after_seq))
     if before_seq is not None:
         clauses.append("seq < ?")
-        params.append(before_seq)
+        params.append(sql_int(before_seq))
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 

@@ -864,7 +864,8 @@ class Gateway:
         order = "DESC" if newest_first else "ASC"
         sql = f"SELECT {repo.PAYMENT_COLUMNS} FROM payments{where} ORDER BY seq {order}"
         sql += " LIMIT ? OFFSET ?"
-        params += [-1 if limit is None else max(0, int(limit)), max(0, int(offset))]
+        params += [-1 if limit is None else max(0, repo.sql_int(limit)),
+                   max(0, repo.sql_int(offset))]
         return [repo.to_payment(r) for r in await self.store.fetchall(sql, params)]
 
     async def count_payments(self, wallet_id: str, *, direction: str | None = None,

@@ -41,7 +41,7 @@ class PayBolt11(msgspec.Struct):
 
 class Keysend(msgspec.Struct):
     amount: PositiveSats
-    destination: str
+    destination: Annotated[str, msgspec.Meta(min_length=1)]  # validate:"required" in lndhub.go
     memo: str | None = None
     custom_records: dict[str, str] | None = None
     customRecords: dict[str, str] | None = None  # deprecated alias; custom_records wins
@@ -76,6 +76,10 @@ async def parse_body(request: Request, kind: type[Any]) -> tuple[Any, Any]:
         return msgspec.convert(plain, kind), plain
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise bad_arguments(str(exc)) from None
+    except RecursionError:
+        raise bad_arguments("JSON nested too deep") from None
+    except UnicodeDecodeError:
+        raise bad_arguments("request body is not valid UTF-8") from None
 
 
 class ListQuery(msgspec.Struct):

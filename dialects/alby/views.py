@@ -53,7 +53,7 @@ def _boostagram(records: dict[str, str]) -> dict[str, Any] | None:
         return None
     try:
         parsed = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # a sender's record: anything can be in it
         return None
     return parsed if isinstance(parsed, dict) else None
 

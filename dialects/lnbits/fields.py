@@ -20,7 +20,8 @@ async def json_body(request: Request) -> dict[str, Any]:
     raw = await request.body()
     try:
         body = msgspec.json.decode(raw) if raw.strip() else None
-    except msgspec.DecodeError:
+    # also: nested too deep (RecursionError), invalid UTF-8 in a string (UnicodeDecodeError)
+    except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
         body = None
     if not isinstance(body, dict):
         raise validation_error(["body"], FieldError("field required", "value_error.missing"))

@@ -25,7 +25,8 @@ async def read_body(request: Request) -> dict[str, Any]:
             return {}
         try:
             body = msgspec.json.decode(raw)
-        except msgspec.DecodeError:
+        # PHP: nesting over 512 deep or invalid UTF-8 is a syntax error too
+        except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
             raise bad_request("Invalid JSON data in request body: Syntax error.") from None
         if not isinstance(body, dict):
             raise bad_request("Invalid JSON data in request body: expected an object.")
@@ -65,7 +66,8 @@ def integer(body: dict[str, Any], field: str, *, default: int | None = None,
         raise bad_request(f"{label(field)} must be an integer.")
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+    # ASCII digits only, as PHP's regex validator (Python's \d also takes "１２")
+    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value, re.ASCII):
         value = int(value)
     if not isinstance(value, int):
         raise bad_request(f"{label(field)} must be an integer.")
@@ -92,7 +94,7 @@ def json_param(value: Any, message: str = "passThru data must be valid json") ->
     if isinstance(value, str):
         try:
             return json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise bad_request(message) from None
     return value
 
@@ -103,12 +105,12 @@ def base64_json(value: str | None) -> Any:
         return None
     try:
         return json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
     try:
         padded = value + "=" * (-len(value) % 4)
         return json.loads(base64.b64decode(padded, altchars=b"-_", validate=False))
-    except (ValueError, binascii.Error):
+    except (ValueError, binascii.Error, RecursionError):
         raise bad_request("passThru data must be valid json") from None
 
 

@@ -4,12 +4,53 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from gateway import repo
 from gateway.ledger import check_invariants
 from gateway.store.sqlite import SQLiteStore
+
+
+# -- the dialects' error shapes and what counts as a server error ----------------------------
+
+def lnbits_error(status: int, body: Any) -> bool:
+    if status == 429:
+        return isinstance(body, dict) and set(body) == {"error"}
+    # the decode endpoint answers {"message": ...} like LNbits
+    return isinstance(body, dict) and ("detail" in body or set(body) == {"message"})
+
+
+def lnpay_error(status: int, body: Any) -> bool:
+    return (isinstance(body, dict) and set(body) == {"name", "message", "code", "status"}
+            and body["status"] == status and body["code"] == 0)
+
+
+def alby_error(status: int, body: Any) -> bool:
+    if not isinstance(body, dict):
+        return False
+    if set(body) == {"keysends"}:  # a multi-keysend whose every part failed: each in Alby's shape
+        return status == 500 and all(alby_error(400, k["error"]) for k in body["keysends"])
+    if set(body) == {"status", "error"}:  # the API gateway's auth errors
+        return status in (401, 403) and body["status"] == status
+    return body.get("error") is True and isinstance(body.get("code"), int) and "message" in body
+
+
+def lnbits_server_error(status: int, body: Any) -> bool:
+    return status >= 500 and status != 520  # 520: LNbits' payment failure, money did not move
+
+
+def lnpay_server_error(status: int, body: Any) -> bool:
+    return status >= 500 and not (status == 500 and isinstance(body, dict) and body.get(
+        "message", "").endswith("for unknown reason"))
+
+
+def alby_server_error(status: int, body: Any) -> bool:
+    # code 10: the payment failed (lndhub.go's 500); code 6 is "Something went wrong"
+    if isinstance(body, dict) and set(body) == {"keysends"}:
+        return False  # every keysend of a multi-keysend failed; alby_error checks each
+    return status >= 500 and not (isinstance(body, dict) and body.get("code") == 10)
 
 
 @dataclass
