@@ -43,6 +43,12 @@ async def run(history_sizes=(100, 2_000, 10_000)) -> dict[str, float]:
             await gw.pay_invoice(a.wallet.id, inv.bolt11)
         results["internal invoice+payment pairs/s"] = n / (time.perf_counter() - t)
 
+        k = 2_000  # BOLT11 decoding sits on every payment's path
+        t = time.perf_counter()
+        for _ in range(k):
+            gw.decode_invoice(inv.bolt11)
+        results["bolt11 decode µs"] = (time.perf_counter() - t) / k * 1e6
+
         async def burst(k: int) -> None:
             await asyncio.gather(*[gw.transfer(a.wallet.id, b.wallet.id, 1) for _ in range(k)])
 
