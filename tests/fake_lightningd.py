@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import hashlib
 import json
 import os
+import shutil
 import secrets
 import signal
 import tempfile
@@ -697,8 +699,11 @@ class WorldClnBackend(ClnBackend):
 
 
 def short_socket_dir() -> str:
-    """Unix socket paths are limited to ~107 bytes; pytest's tmp_path can be longer."""
-    return tempfile.mkdtemp(prefix="lnfake-")
+    """Unix socket paths are limited to ~107 bytes; pytest's tmp_path can be longer.
+    Removed when the process exits."""
+    path = tempfile.mkdtemp(prefix="lnfake-")
+    atexit.register(shutil.rmtree, path, True)
+    return path
 
 
 def world_backend(settings: Any, **fake_options: Any) -> WorldClnBackend:
