@@ -173,3 +173,15 @@ async def test_a_received_boostagram_nested_too_deep_does_not_break_the_payees_l
         assert r.status_code == 200, (path, r.text)
     incoming = (await client.get("/invoices/incoming", headers=auth)).json()
     assert incoming[0]["amount"] == 21 and incoming[0]["boostagram"] is None
+
+
+async def test_empty_keysend_destination_is_bad_arguments(client, wallet_factory):
+    """lndhub.go validates `destination` as required: the whole request is refused (code 8),
+    also inside a multi-keysend, before anything is tried."""
+    w = await wallet_factory("ks", sat=100)
+    auth = {"Authorization": f"Bearer {w.keys['alby_token']}"}
+    for path, body in (("/payments/keysend", {"amount": 1, "destination": ""}),
+                       ("/payments/keysend/multi",
+                        {"keysends": [{"amount": 1, "destination": ""}]})):
+        r = await client.post(path, headers=auth, json=body)
+        assert r.status_code == 400 and r.json()["code"] == 8, r.text
