@@ -649,6 +649,25 @@ class Gateway:
         """Phase one: hold amount + fee reserve and record the pending payment, atomically."""
         reserve = self.fee_reserve(amount)
         pid = keys.new_alnum(24)
+        # In flight from the moment it is committed: the reconciler must not take it for one
+        # that never reached the node before _dispatch has sent it (the caller's task owns it).
+        self._inflight.add(pid)
+        try:
+            return await self._reserve_outgoing_tx(
+                pid, wallet_id, kind=kind, amount=amount, reserve=reserve,
+                payment_hash=payment_hash, bolt11=bolt11, memo=memo, destination=destination,
+                description_hash=description_hash, extra=extra, idempotency=idempotency,
+                custom_records=custom_records)
+        except BaseException:
+            self._inflight.discard(pid)
+            raise
+
+    async def _reserve_outgoing_tx(self, pid: str, wallet_id: str, *, kind: str, amount: int,
+                                   reserve: int, payment_hash: str, bolt11: str | None,
+                                   memo: str, destination: str | None,
+                                   description_hash: str | None, extra: dict | None,
+                                   idempotency: Idempotency | None,
+                                   custom_records: dict[str, str] | None) -> Payment:
         async with self.store.transaction() as tx:
             await self._claim(tx, wallet_id, idempotency, [pid])
             try:

@@ -74,7 +74,7 @@ async def burst(server: LiveServer, wallets: list[dict], rng: random.Random, pay
             try:
                 r = await http.post("/api/v1/payments", headers={"X-Api-Key": key},
                                     json={"out": True, "bolt11": bolt11})
-                assert r.status_code < 500, r.text
+                assert r.status_code < 500 or r.status_code == 520, r.text  # 520: failed
             except httpx.TransportError:
                 pass  # the server died under us
 

@@ -28,3 +28,23 @@ async def test_hold_invoice_credits_what_the_node_received(gw):
         settled = await gw.settle_hold_invoice(w.wallet.id, preimage)
         assert settled.status == "success" and settled.amount_msat == paid
         assert await credited(gw, w.wallet.id, before + paid)
+
+
+async def test_reconciler_leaves_alone_a_payment_between_reserve_and_send(gw, monkeypatch):
+    """The crash test (LNGATE_CRASH_SEED=104) saw a pay answered "the payment never reached
+    the node": the reconciler ran between the reservation's commit and the backend call, found
+    no record at the node and refunded it; then the call went out and the network settled it,
+    so money left that the ledger had given back."""
+    gw.settings.unsent_payment_grace = 0
+    w = await make_wallet(gw, sat=100)
+    ext = await gw.backend.create_external_invoice(amount_msat=10_000, fee_msat=5)
+    read = gw.get_payment
+
+    async def reconcile_first(payment_id):  # the reconciler wakes up right in the window
+        await gw.reconcile()
+        return await read(payment_id)
+
+    monkeypatch.setattr(gw, "get_payment", reconcile_first)
+    paid = await gw.pay_invoice(w.wallet.id, ext["bolt11"])
+    assert paid.status == "success"
+    assert await balance(gw, w.wallet.id) == 100_000 - 10_000 - 5

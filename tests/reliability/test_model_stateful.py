@@ -552,7 +552,7 @@ class LedgerMachine(RuleBasedStateMachine):
 FAST = settings(max_examples=25, stateful_step_count=30, derandomize=True, database=None,
                 deadline=None, print_blob=True,
                 suppress_health_check=list(HealthCheck))
-LONG = settings(FAST, max_examples=int(os.environ.get("LNGATE_MODEL_EXAMPLES", 150)),
+LONG = settings(FAST, max_examples=int(os.environ.get("LNGATE_MODEL_EXAMPLES", 250)),
                 stateful_step_count=60, derandomize=False)
 LONG_SEEDS = [int(s) for s in os.environ.get("LNGATE_MODEL_SEED", "1,2,3,4").split(",")]
 
