@@ -59,9 +59,10 @@ def query(server: LiveServer, sql: str, params: tuple = ()) -> list[sqlite3.Row]
         conn.close()
 
 
-async def burst(server: LiveServer, wallets: list[dict], rng: random.Random, pays: int) -> int:
+async def burst(server: LiveServer, wallets: list[dict], rng: random.Random,
+                pays: int) -> set[str]:
     """Create `pays` scripted sim invoices, pay them all at once, and kill -9 the server while
-    the answers are coming in. Returns how many outgoing payments were in flight at the kill."""
+    the answers are coming in. Returns the outgoing payments that were in flight at the kill."""
     async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
         bolts = []
         for _ in range(pays):
@@ -84,8 +85,8 @@ async def burst(server: LiveServer, wallets: list[dict], rng: random.Random, pay
 
         await asyncio.gather(killer(), *[pay(b) for b in bolts])
     server.process.wait(timeout=10)
-    return query(server, "SELECT COUNT(*) FROM payments WHERE status = 'pending'"
-                         " AND direction = 'out'")[0][0]
+    return {r["id"] for r in query(server, "SELECT id FROM payments WHERE status = 'pending'"
+                                           " AND direction = 'out'")}
 
 
 def wait_until_settled(server: LiveServer, timeout: float = 30) -> None:
@@ -106,8 +107,9 @@ def run_crash_rounds(tmp: Path, seed: int, rounds: int, pays: int) -> None:
     server = start_server(tmp, SERVER_ENV)
     try:
         wallets = [server.wallet(f"crash{i}", sat=FUND_SAT) for i in range(WALLETS)]
+        killed_in_flight: set[str] = set()
         for _ in range(rounds):
-            figures.add("crash_in_flight_at_kill", asyncio.run(burst(server, wallets, rng, pays)))
+            killed_in_flight |= asyncio.run(burst(server, wallets, rng, pays))
             figures.add("crash_kills")
             server = start_server(tmp, SERVER_ENV)
         with httpx.Client(base_url=server.url, timeout=10) as http:
@@ -118,6 +120,7 @@ def run_crash_rounds(tmp: Path, seed: int, rounds: int, pays: int) -> None:
                 if truth and truth["status"] == "pending" and truth["resolve_at_ms"] is None:
                     verdict = rng.choice(["settle", "fail"])
                     http.post(f"/sim/v1/invoices/{row['payment_hash']}/{verdict}", json={})
+            figures.add("crash_payments_killed_in_flight", len(killed_in_flight))
             wait_until_settled(server)
             check_against_the_network(server, http, wallets)
     finally:
