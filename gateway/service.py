@@ -27,7 +27,8 @@ from typing import Any, Awaitable, Callable, Sequence
 
 import structlog
 
-from backends.base import Backend, BackendError, PayResult, PayStatus, SettledInvoice
+from backends.base import (Backend, BackendError, InvoiceState, PayResult, PayStatus,
+                           SettledInvoice)
 
 from . import invoices, keys, ledger, repo
 from .config import Settings
@@ -773,7 +774,7 @@ class Gateway:
             raise InvoiceExpired("invoice expired")
         if (invoice["bolt11"] or "").lower() != inv.bolt11:
             raise InvalidInvoice("invalid invoice: bolt11 changed")
-        if invoice["hold"] and invoice["peer_payment_id"]:
+        if invoice["hold"] and (invoice["peer_payment_id"] or await self._held_at_node(inv)):
             raise PaymentInFlight("hold invoice already accepted a payment")
         pid = keys.new_alnum(24)
         hold = bool(invoice["hold"])
@@ -815,11 +816,21 @@ class Gateway:
             if claimed != 1:
                 raise AlreadyPaid("internal invoice already paid")
         self._notify()
-        if not hold:
-            # The invoice also exists at the node: make sure nobody can pay it there too.
-            with contextlib.suppress(Exception):
+        # The invoice also exists at the node: make sure nobody can pay it there too (a hold
+        # invoice's HTLC accepted meanwhile from outside is failed back to its payer).
+        with contextlib.suppress(Exception):
+            if hold:
+                await self.backend.cancel_hold_invoice(inv.payment_hash)
+            else:
                 await self.backend.cancel_invoice(inv.payment_hash)
         return await self.get_payment(pid)
+
+    async def _held_at_node(self, inv: DecodedInvoice) -> bool:
+        """Has an outside payer's HTLC already been accepted on this hold invoice?"""
+        try:
+            return await self.backend.invoice_state(inv.payment_hash) is InvoiceState.ACCEPTED
+        except BackendError:
+            return False
 
     async def _keysend_internal(self, wallet_id: str, amount: int, records: dict[int, bytes],
                                 memo: str, extra: dict | None,

@@ -509,3 +509,24 @@ async def test_reads_after_writes_hold_under_concurrency(gw):
                                      for _ in range(1000)])
     assert len({out.id for out, _ in results}) == 1000
     assert await balance(gw, b.wallet.id) == 1000
+
+
+async def test_hold_invoice_has_one_payer(gw):
+    """A hold invoice accepted from outside cannot also be paid from inside, and one paid from
+    inside can no longer be paid at the node."""
+    import hashlib
+    payer = await make_wallet(gw, sat=100)
+    payee = await make_wallet(gw)
+    hashes = [hashlib.sha256(bytes([i]) * 32).hexdigest() for i in (1, 2)]
+    outside = await gw.create_invoice(payee.wallet.id, amount_msat=5_000, payment_hash=hashes[0])
+    await gw.backend.external_pay(outside.bolt11)
+    with pytest.raises(errors.PaymentInFlight):
+        await gw.pay_invoice(payer.wallet.id, outside.bolt11)
+    inside = await gw.create_invoice(payee.wallet.id, amount_msat=5_000, payment_hash=hashes[1])
+    assert (await gw.pay_invoice(payer.wallet.id, inside.bolt11, wait=0.1)).status == "pending"
+    with pytest.raises(Exception):
+        await gw.backend.external_pay(inside.bolt11)
+    assert await balance(gw, payer.wallet.id) == 95_000
+    await gw.cancel_hold_invoice(payee.wallet.id, hashes[1])
+    await gw.cancel_hold_invoice(payee.wallet.id, hashes[0])
+    assert await balance(gw, payer.wallet.id) == 100_000
