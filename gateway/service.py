@@ -200,17 +200,25 @@ class Gateway:
 
     async def mint_key(self, kind: str, *, user_id: str, wallet_id: str | None = None,
                        perms: Sequence[str] | None = None) -> MintedKey:
+        async with self.store.transaction() as tx:
+            user_id = await self._key_owner(tx, kind, user_id, wallet_id)
+            return await self._mint(tx, kind, user_id, wallet_id, perms)
+
+    @staticmethod
+    async def _key_owner(tx: Tx, kind: str, user_id: str, wallet_id: str | None) -> str:
+        """Check a key kind fits its owner; return the owning user (the wallet's, if any)."""
         if kind not in keys.KEY_KINDS:
             raise InvalidRequest(f"unknown key kind {kind!r}")
         if keys.KEY_KINDS[kind][4] and wallet_id is None:
             raise InvalidRequest(f"a {kind} key belongs to a wallet")
-        async with self.store.transaction() as tx:
-            if wallet_id is not None:
-                row = await tx.fetchone("SELECT user_id FROM wallets WHERE id = ?", (wallet_id,))
-                if row is None:
-                    raise NotFound(f"wallet {wallet_id} not found")
-                user_id = row["user_id"]
-            return await self._mint(tx, kind, user_id, wallet_id, perms)
+        if wallet_id is not None:
+            row = await tx.fetchone("SELECT user_id FROM wallets WHERE id = ?", (wallet_id,))
+            if row is None:
+                raise NotFound(f"wallet {wallet_id} not found")
+            return row["user_id"]
+        if await tx.fetchone("SELECT 1 FROM users WHERE id = ?", (user_id,)) is None:
+            raise NotFound(f"user {user_id} not found")
+        return user_id
 
     async def import_key(self, kind: str, secret: str, *, user_id: str,
                          wallet_id: str | None = None,
@@ -219,18 +227,8 @@ class Gateway:
         credential of `kind`. Only its hash is stored, as for minted keys."""
         if not isinstance(secret, str) or not 8 <= len(secret) <= 256:
             raise InvalidRequest("an imported key must be 8 to 256 characters")
-        if kind not in keys.KEY_KINDS:
-            raise InvalidRequest(f"unknown key kind {kind!r}")
-        if keys.KEY_KINDS[kind][4] and wallet_id is None:
-            raise InvalidRequest(f"a {kind} key belongs to a wallet")
         async with self.store.transaction() as tx:
-            if wallet_id is not None:
-                row = await tx.fetchone("SELECT user_id FROM wallets WHERE id = ?", (wallet_id,))
-                if row is None:
-                    raise NotFound(f"wallet {wallet_id} not found")
-                user_id = row["user_id"]
-            elif await tx.fetchone("SELECT 1 FROM users WHERE id = ?", (user_id,)) is None:
-                raise NotFound(f"user {user_id} not found")
+            user_id = await self._key_owner(tx, kind, user_id, wallet_id)
             try:
                 minted = await self._mint(tx, kind, user_id, wallet_id, perms, secret=secret)
             except UniqueViolation:

@@ -25,7 +25,7 @@ async def external_invoice(gw: Gateway, amount_msat: int | None = 10_000, **scri
     return await gw.backend.create_external_invoice(amount_msat=amount_msat, **script)
 
 
-def foreign_invoice(network: str = "bitcoin", amount_msat: int = 10_000,
+def foreign_invoice(network: str = "bitcoin", amount_msat: int | None = 10_000,
                     timestamp: int | None = None, expiry: int = 3600) -> str:
     """A validly signed invoice from a node the sim does not know."""
     node = SimNode.derive("elsewhere", "x", "x")
