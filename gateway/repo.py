@@ -94,9 +94,12 @@ def payment_filters(wallet_id: str | None, *, direction: str | None = None,
                     statuses: Iterable[str] | None = None, kinds: Iterable[str] | None = None,
                     since: int | None = None, until: int | None = None,
                     payment_hash: str | None = None, after_seq: int | None = None,
-                    before_seq: int | None = None) -> tuple[str, list[Any]]:
+                    before_seq: int | None = None,
+                    fee_paid: bool | None = None) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
+    if fee_paid is not None:
+        clauses.append("fee_msat > 0" if fee_paid else "fee_msat = 0")
     if wallet_id is not None:
         clauses.append("wallet_id = ?")
         params.append(wallet_id)

@@ -899,9 +899,11 @@ class Gateway:
     async def count_payments(self, wallet_id: str, *, direction: str | None = None,
                              statuses: Sequence[str] | None = None,
                              kinds: Sequence[str] | None = None, since: int | None = None,
-                             until: int | None = None) -> int:
+                             until: int | None = None, fee_paid: bool | None = None) -> int:
+        """`fee_paid`: only payments that did (True) or did not (False) cost a fee."""
         where, params = repo.payment_filters(wallet_id, direction=direction, statuses=statuses,
-                                             kinds=kinds, since=since, until=until)
+                                             kinds=kinds, since=since, until=until,
+                                             fee_paid=fee_paid)
         row = await self.store.fetchone(f"SELECT COUNT(*) AS n FROM payments{where}", params)
         return row["n"]
 

@@ -85,12 +85,21 @@ class Endpoints:
 
     async def _history(self, request: Request, wallets: list[Wallet],
                        default_size: int) -> JSONResponse:
+        # A settled payment is one wtx, plus a network_fee wtx if it paid a routing fee; so the
+        # newest `offset + size` payments always cover the page, whatever the history's length.
+        total = 0
+        for wallet in wallets:
+            total += await self.gw.count_payments(wallet.id, statuses=["success"])
+            total += await self.gw.count_payments(wallet.id, statuses=["success"],
+                                                  direction="out", fee_paid=True)
+        page = paginate(request, total, default_size)
+        needed = page.offset + page.size
         payments: list[Payment] = []
         for wallet in wallets:
-            payments += await self.gw.list_payments(wallet.id, statuses=["success"])
-        payments.sort(key=lambda p: p.seq, reverse=True)
+            payments += await self.gw.list_payments(wallet.id, statuses=["success"],
+                                                    limit=needed)
+        payments = sorted(payments, key=lambda p: p.seq, reverse=True)[:needed]
         rows = views.wtx_rows(payments, {w.id: w for w in wallets}, await self.gw.node_pubkey())
-        page = paginate(request, len(rows), default_size)
         return _json(rows[page.offset:page.offset + page.size], request, headers=page.headers)
 
     async def wallet_transactions(self, request: Request) -> JSONResponse:
