@@ -11,7 +11,7 @@ from typing import Any
 
 from .config import Settings, load_settings
 from .errors import LngateError
-from .keys import ALBY_SCOPES
+from .keys import ALBY_SCOPES, KEY_KINDS
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -63,6 +63,17 @@ def parser() -> argparse.ArgumentParser:
     _common(tlist)
     tlist.add_argument("--wallet", required=True)
     tlist.add_argument("--json", action="store_true")
+    key = sub.add_parser("key", help="keys issued elsewhere").add_subparsers(dest="action",
+                                                                          required=True)
+    kimport = key.add_parser(
+        "import", help="register an existing key, read from standard input (only its hash is "
+                       "kept), e.g. a legacy LNPay wa_/wi_/wr_ key as lnpay_waka/waki/wakr")
+    _common(kimport)
+    kimport.add_argument("--kind", required=True, choices=sorted(KEY_KINDS))
+    owner = kimport.add_mutually_exclusive_group(required=True)
+    owner.add_argument("--wallet", help="wallet id, for wallet keys")
+    owner.add_argument("--user", help="user id, for account keys (lnpay_sak, lnpay_pak)")
+    kimport.add_argument("--json", action="store_true")
     return root
 
 
@@ -119,6 +130,12 @@ async def _admin(args: argparse.Namespace) -> Any:
                                        wallet_id=wallet.id, perms=scopes)
             return {"id": minted.credential.id, "wallet": wallet.id, "token": minted.secret,
                     "scopes": sorted(scopes)}
+        if args.command == "key" and args.action == "import":
+            secret = sys.stdin.readline().strip()
+            cred = await gw.import_key(args.kind, secret, user_id=args.user or "",
+                                       wallet_id=args.wallet)
+            return {"id": cred.id, "kind": cred.kind, "wallet": cred.wallet_id,
+                    "user": cred.user_id, "perms": sorted(cred.perms)}
         if args.command == "token" and args.action == "revoke":
             await gw.revoke_key(args.id)
             return {"id": args.id, "revoked": True}
