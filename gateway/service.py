@@ -22,8 +22,7 @@ import json
 import math
 import re
 import secrets
-from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Sequence
+from typing import Any, Awaitable, Callable
 
 import structlog
 
@@ -33,14 +32,17 @@ from backends.base import (Backend, BackendError, InvoiceState, PayResult, PaySt
 from . import invoices, keys, ledger, repo
 from .config import Settings
 from .errors import (AlreadyPaid, AmountLimitExceeded, AmountlessInvoice, BackendFailure,
-                     FeeReserveRequired, Forbidden, HoldInvoiceError, IdempotencyConflict,
+                     FeeReserveRequired, HoldInvoiceError, IdempotencyConflict,
                      InsufficientBalance, InvalidAmount, InvalidDestination, InvalidInvoice,
                      InvalidRequest, InvoiceExpired, InvoiceNotPayable, NotFound,
                      PaymentFailed, PaymentInFlight, WrongNetwork)
-from .models import (Credential, DecodedInvoice, Event, Idempotency, MintedKey, Payment, User,
-                     Wallet)
+from .models import DecodedInvoice, Idempotency, Payment
+from .reading import ReadOps
 from .repo import now
 from .store import Store, Tx, UniqueViolation
+from .wallets import CreatedWallet, WalletOps
+
+__all__ = ["CreatedWallet", "Gateway", "fingerprint", "sha256_hex"]
 
 log = structlog.get_logger("lngate.core")
 
@@ -50,14 +52,6 @@ WALLET_TLV = 696969  # keysend record naming the receiving wallet (LNPay, Alby, 
 SETTLE_INDEX_KEY = "backend.settle_index"
 MAX_MEMO = 1024
 MAX_EXPIRY = 365 * 24 * 3600
-
-
-@dataclass(frozen=True)
-class CreatedWallet:
-    wallet: Wallet
-    user: User
-    keys: dict[str, str]  # credential kind -> secret, shown once
-    credentials: dict[str, Credential]
 
 
 class _IdempotentReplay(Exception):
@@ -74,7 +68,7 @@ def fingerprint(*parts: Any) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-class Gateway:
+class Gateway(WalletOps, ReadOps):
     def __init__(self, store: Store, backend: Backend, settings: Settings) -> None:
         self.store = store
         self.backend = backend
@@ -130,158 +124,6 @@ class Gateway:
         if self._node_pubkey is None:
             self._node_pubkey = await self.backend.node_pubkey()
         return self._node_pubkey
-
-    # -- users, wallets, credentials ---------------------------------------------------------
-
-    async def create_wallet(self, name: str, user_id: str | None = None) -> CreatedWallet:
-        name = _clean_name(name)
-        async with self.store.transaction() as tx:
-            if user_id is None:
-                user = User(id=keys.new_id(), created_at=now())
-                await tx.execute("INSERT INTO users (id, created_at) VALUES (?, ?)",
-                                 (user.id, user.created_at))
-            else:
-                row = await tx.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
-                if row is None:
-                    raise NotFound(f"user {user_id} not found")
-                user = repo.to_user(row)
-            wallet_id = keys.new_id()
-            ts = now()
-            await tx.execute(
-                "INSERT INTO wallets (id, user_id, name, lnpay_id, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (wallet_id, user.id, name, "wal_" + keys.new_alnum(14), ts, ts))
-            await ledger.open_wallet_account(tx, wallet_id)
-            minted = {}
-            for kind in keys.WALLET_KEY_KINDS:
-                minted[kind] = await self._mint(tx, kind, user.id, wallet_id, None)
-            for kind in keys.USER_KEY_KINDS:
-                minted[kind] = await self._mint(tx, kind, user.id, None, None)
-            wallet = await repo.wallet(tx, wallet_id)
-        log.info("wallet.created", wallet_id=wallet_id, user_id=user.id)
-        return CreatedWallet(wallet=wallet, user=user,
-                             keys={k: m.secret for k, m in minted.items()},
-                             credentials={k: m.credential for k, m in minted.items()})
-
-    async def get_user(self, user_id: str) -> User:
-        row = await self.store.fetchone("SELECT * FROM users WHERE id = ?", (user_id,))
-        if row is None:
-            raise NotFound(f"user {user_id} not found")
-        return repo.to_user(row)
-
-    async def get_wallet(self, wallet_id: str) -> Wallet:
-        wallet = await repo.wallet(self.store, wallet_id)
-        if wallet is None:
-            raise NotFound(f"wallet {wallet_id} not found")
-        return wallet
-
-    async def find_wallet_by_lnpay_id(self, lnpay_id: str) -> Wallet:
-        row = await self.store.fetchone(f"{repo.WALLET_SELECT} WHERE w.lnpay_id = ?", (lnpay_id,))
-        if row is None:
-            raise NotFound(f"wallet {lnpay_id} not found")
-        return repo.to_wallet(row)
-
-    async def list_wallets(self, user_id: str | None = None) -> list[Wallet]:
-        if user_id is None:
-            rows = await self.store.fetchall(f"{repo.WALLET_SELECT} ORDER BY w.rowid")
-        else:
-            rows = await self.store.fetchall(
-                f"{repo.WALLET_SELECT} WHERE w.user_id = ? ORDER BY w.rowid",
-                (user_id,))
-        return [repo.to_wallet(r) for r in rows]
-
-    async def rename_wallet(self, wallet_id: str, name: str) -> Wallet:
-        name = _clean_name(name)
-        async with self.store.transaction() as tx:
-            if not await tx.execute("UPDATE wallets SET name = ?, updated_at = ? WHERE id = ?",
-                                    (name, now(), wallet_id)):
-                raise NotFound(f"wallet {wallet_id} not found")
-            return await repo.wallet(tx, wallet_id)
-
-    async def mint_key(self, kind: str, *, user_id: str, wallet_id: str | None = None,
-                       perms: Sequence[str] | None = None) -> MintedKey:
-        async with self.store.transaction() as tx:
-            user_id = await self._key_owner(tx, kind, user_id, wallet_id)
-            return await self._mint(tx, kind, user_id, wallet_id, perms)
-
-    @staticmethod
-    async def _key_owner(tx: Tx, kind: str, user_id: str, wallet_id: str | None) -> str:
-        """Check a key kind fits its owner; return the owning user (the wallet's, if any)."""
-        if kind not in keys.KEY_KINDS:
-            raise InvalidRequest(f"unknown key kind {kind!r}")
-        if keys.KEY_KINDS[kind][4] and wallet_id is None:
-            raise InvalidRequest(f"a {kind} key belongs to a wallet")
-        if wallet_id is not None:
-            row = await tx.fetchone("SELECT user_id FROM wallets WHERE id = ?", (wallet_id,))
-            if row is None:
-                raise NotFound(f"wallet {wallet_id} not found")
-            return row["user_id"]
-        if await tx.fetchone("SELECT 1 FROM users WHERE id = ?", (user_id,)) is None:
-            raise NotFound(f"user {user_id} not found")
-        return user_id
-
-    async def import_key(self, kind: str, secret: str, *, user_id: str,
-                         wallet_id: str | None = None,
-                         perms: Sequence[str] | None = None) -> Credential:
-        """Register an existing key (e.g. one a provider issued before migrating here) as a
-        credential of `kind`. Only its hash is stored, as for minted keys."""
-        if not isinstance(secret, str) or not 8 <= len(secret) <= 256:
-            raise InvalidRequest("an imported key must be 8 to 256 characters")
-        async with self.store.transaction() as tx:
-            user_id = await self._key_owner(tx, kind, user_id, wallet_id)
-            try:
-                minted = await self._mint(tx, kind, user_id, wallet_id, perms, secret=secret)
-            except UniqueViolation:
-                raise InvalidRequest("this key is already registered") from None
-        return minted.credential
-
-    async def _mint(self, tx: Tx, kind: str, user_id: str, wallet_id: str | None,
-                    perms: Sequence[str] | None, secret: str | None = None) -> MintedKey:
-        secret = secret or keys.mint_secret(kind)
-        granted = frozenset(perms) if perms is not None else keys.default_perms(kind)
-        cred = repo.to_credential({
-            "id": keys.new_id(16), "kind": kind, "user_id": user_id, "wallet_id": wallet_id,
-            "perms": json.dumps(sorted(granted)), "created_at": now(), "revoked_at": None})
-        await tx.execute(
-            "INSERT INTO credentials (id, key_hash, kind, user_id, wallet_id, perms, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (cred.id, keys.key_hash(secret), kind, user_id, wallet_id,
-             json.dumps(sorted(granted)), cred.created_at))
-        return MintedKey(credential=cred, secret=secret)
-
-    async def revoke_key(self, credential_id: str) -> None:
-        async with self.store.transaction() as tx:
-            if not await tx.execute(
-                    "UPDATE credentials SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                    (now(), credential_id)):
-                raise NotFound(f"credential {credential_id} not found or already revoked")
-
-    async def list_credentials(self, *, wallet_id: str | None = None,
-                               user_id: str | None = None) -> list[Credential]:
-        where, params = ("wallet_id = ?", (wallet_id,)) if wallet_id else ("user_id = ?", (user_id,))
-        rows = await self.store.fetchall(
-            f"SELECT * FROM credentials WHERE {where} ORDER BY created_at, id", params)
-        return [repo.to_credential(r) for r in rows]
-
-    async def authenticate(self, secret: str | None) -> Credential | None:
-        """Resolve a presented key to its credential; None if unknown or revoked."""
-        if not isinstance(secret, str) or not 8 <= len(secret) <= 256:
-            return None
-        digest = keys.key_hash(secret)
-        row = await self.store.fetchone("SELECT * FROM credentials WHERE key_hash = ?", (digest,))
-        if row is None or not hmac.compare_digest(row["key_hash"], digest):
-            return None
-        cred = repo.to_credential(row)
-        return None if cred.revoked else cred
-
-    @staticmethod
-    def require(cred: Credential | None, perm: str, wallet_id: str | None = None) -> Credential:
-        """Raise Forbidden unless `cred` holds `perm` (on `wallet_id`, when given)."""
-        if cred is None or not cred.can(perm):
-            raise Forbidden(f"credential lacks permission {perm}")
-        if wallet_id is not None and cred.wallet_id not in (None, wallet_id):
-            raise Forbidden("credential belongs to another wallet")
-        return cred
 
     # -- rules -------------------------------------------------------------------------------
 
@@ -859,88 +701,6 @@ class Gateway:
         self._notify()
         return await self.get_payment(out_id)
 
-    # -- reading -----------------------------------------------------------------------------
-
-    async def get_payment(self, payment_id: str) -> Payment:
-        payment = await repo.payment(self.store, payment_id)
-        if payment is None:
-            raise NotFound(f"payment {payment_id} not found")
-        return payment
-
-    async def find_payment(self, payment_hash: str, *, wallet_id: str | None = None,
-                           direction: str | None = None) -> Payment | None:
-        """The payment with this hash (in the wallet, when given). When both sides of an
-        internal payment match, the outgoing one wins, as LNbits does."""
-        where, params = repo.payment_filters(wallet_id, direction=direction,
-                                             payment_hash=payment_hash)
-        row = await self.store.fetchone(
-            f"SELECT {repo.PAYMENT_COLUMNS} FROM payments{where}"
-            " ORDER BY direction = 'out' DESC, status <> 'failed' DESC, seq DESC LIMIT 1", params)
-        return repo.to_payment(row) if row else None
-
-    async def list_payments(self, wallet_id: str, *, direction: str | None = None,
-                            statuses: Sequence[str] | None = None,
-                            kinds: Sequence[str] | None = None, limit: int | None = None,
-                            offset: int = 0, since: int | None = None, until: int | None = None,
-                            newest_first: bool = True, after_seq: int | None = None,
-                            before_seq: int | None = None) -> list[Payment]:
-        """`after_seq` / `before_seq` page by cursor: only payments recorded after / before
-        the one with that `seq`."""
-        where, params = repo.payment_filters(wallet_id, direction=direction, statuses=statuses,
-                                             kinds=kinds, since=since, until=until,
-                                             after_seq=after_seq, before_seq=before_seq)
-        order = "DESC" if newest_first else "ASC"
-        sql = f"SELECT {repo.PAYMENT_COLUMNS} FROM payments{where} ORDER BY seq {order}"
-        sql += " LIMIT ? OFFSET ?"
-        params += [-1 if limit is None else max(0, repo.sql_int(limit)),
-                   max(0, repo.sql_int(offset))]
-        return [repo.to_payment(r) for r in await self.store.fetchall(sql, params)]
-
-    async def count_payments(self, wallet_id: str, *, direction: str | None = None,
-                             statuses: Sequence[str] | None = None,
-                             kinds: Sequence[str] | None = None, since: int | None = None,
-                             until: int | None = None, fee_paid: bool | None = None) -> int:
-        """`fee_paid`: only payments that did (True) or did not (False) cost a fee."""
-        where, params = repo.payment_filters(wallet_id, direction=direction, statuses=statuses,
-                                             kinds=kinds, since=since, until=until,
-                                             fee_paid=fee_paid)
-        row = await self.store.fetchone(f"SELECT COUNT(*) AS n FROM payments{where}", params)
-        return row["n"]
-
-    async def update_payment_extra(self, payment_id: str, extra: dict[str, Any]) -> Payment:
-        """Merge dialect metadata (labels, webhook status, ...) into a payment's `extra`."""
-        async with self.store.transaction() as tx:
-            row = await tx.fetchone("SELECT extra FROM payments WHERE id = ?", (payment_id,))
-            if row is None:
-                raise NotFound(f"payment {payment_id} not found")
-            merged = {**json.loads(row["extra"] or "{}"), **extra}
-            await tx.execute("UPDATE payments SET extra = ?, updated_at = ? WHERE id = ?",
-                             (json.dumps(merged, separators=(",", ":")), now(), payment_id))
-        return await self.get_payment(payment_id)
-
-    async def wait_for_payment(self, payment_id: str, timeout: float) -> Payment:
-        """Return the payment once terminal, or as it is when `timeout` seconds have passed."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            payment = await self.get_payment(payment_id)
-            remaining = deadline - loop.time()
-            if payment.status != "pending" or remaining <= 0:
-                return payment
-            await self.wait_for_change(min(remaining, 0.5))
-
-    async def events_after(self, after_id: int, limit: int = 100,
-                           types: Sequence[str] | None = None) -> list[Event]:
-        return await repo.events_after(self.store, after_id, limit, types)
-
-    async def get_state(self, key: str) -> str | None:
-        """Small durable values for dialects and workers (cursors, ...)."""
-        return await repo.kv_get(self.store, key)
-
-    async def set_state(self, key: str, value: str) -> None:
-        async with self.store.transaction() as tx:
-            await repo.kv_set(tx, key, value)
-
     async def expire_invoices(self) -> int:
         """Mark unpaid ordinary invoices past their expiry failed ('expired')."""
         rows = await self.store.fetchall(
@@ -1010,12 +770,6 @@ def _clean_memo(memo: Any) -> str:
     if len(memo) > MAX_MEMO:
         raise InvalidRequest(f"memo longer than {MAX_MEMO} characters")
     return memo
-
-
-def _clean_name(name: Any) -> str:
-    if not isinstance(name, str) or not name.strip() or len(name) > 200:
-        raise InvalidRequest("wallet name must be 1 to 200 characters")
-    return name.strip()
 
 
 def _check_records(records: dict[int, bytes]) -> dict[int, bytes]:
