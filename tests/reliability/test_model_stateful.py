@@ -349,8 +349,9 @@ class LedgerMachine(RuleBasedStateMachine):
             expected = "AlreadyPaid"
         elif inv.status == "failed":
             expected = "InvoiceNotPayable"
-        elif inv.hold and inv.paid_by is not None:
-            expected = "PaymentInFlight"
+        elif inv.hold and (inv.paid_by is not None
+                           or self.node_state[inv.payment_hash] == "accepted"):
+            expected = "PaymentInFlight"  # a hold invoice has one payer, inside or outside
         else:
             expected = self.model.spend_error(payer, value, 0)
         result = self.attempt(call(idem), expected)
@@ -362,6 +363,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if inv.hold:
             assert result.status == "pending"
             inv.paid_by = p.id
+            self.node_state[inv.payment_hash] = "cancelled"  # no outside payer can join
         else:
             assert result.status == "success"
             self.model.settle(p, 0, payee=inv.wallet)
