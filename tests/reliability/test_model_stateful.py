@@ -132,11 +132,13 @@ class LedgerMachine(RuleBasedStateMachine):
             result = self.run(coro)
         except errors.LngateError as exc:
             got = type(exc).__name__
-            assert got == expected, f"core raised {got} ({exc}); model expected {expected}"
+            assert got in str(expected).split("|"), \
+                f"core raised {got} ({exc}); model expected {expected}"
             if before is not None:
                 assert self.run(snapshot(self.gw)) == before, f"rejected {got} changed the DB"
             return exc
-        assert expected is None, f"core succeeded; model expected {expected}"
+        assert expected is None or "None" in expected.split("|"), \
+            f"core succeeded; model expected {expected}"
         return result
 
     def pick_wallet(self, data: st.DataObject, label: str = "wallet") -> str:
@@ -412,15 +414,20 @@ class LedgerMachine(RuleBasedStateMachine):
         else:
             expected = self.model.spend_error(payer, ext.amount, reserve)
         refused = ext.fee > reserve  # the route costs more than the cap: fails at once
+        fails_now = refused or (ext.outcome == "fail" and ext.delay_ms == 0)
         if expected is None and (refused or ext.outcome == "fail") and not wait_zero:
             expected = "PaymentFailed"
+        if expected is None and wait_zero and fails_now:
+            # "Answer after 0 s at most": the backend's immediate refusal may or may not be
+            # recorded by the time the answer is read; both answers are right.
+            expected = "PaymentFailed|None"
         result = self.attempt(call(idem), expected)
         if expected in REJECTIONS:
             return
         self.remember(payer, idem, call, result)
         payment = result.payment if isinstance(result, errors.PaymentFailed) else result
-        if wait_zero:  # answered "pending" at once; the backend call goes on in its task
-            assert payment.status == "pending"
+        if wait_zero:  # answered at once; the backend call goes on in its task
+            assert payment.status in ("pending", "failed" if fails_now else "pending")
             self.run(self.settle_dispatches())
             payment = self.run(self.gw.get_payment(payment.id))
         p = Outgoing(payment.id, payer, ext.amount, held=ext.amount + reserve,
