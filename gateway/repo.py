@@ -100,33 +100,20 @@ def payment_filters(wallet_id: str | None, *, direction: str | None = None,
     params: list[Any] = []
     if fee_paid is not None:
         clauses.append("fee_msat > 0" if fee_paid else "fee_msat = 0")
-    if wallet_id is not None:
-        clauses.append("wallet_id = ?")
-        params.append(wallet_id)
-    if direction:
-        clauses.append("direction = ?")
-        params.append(direction)
     for column, values in (("status", statuses), ("kind", kinds)):
         if values is not None:
             values = list(values)
             clauses.append(f"{column} IN ({', '.join('?' * len(values)) or 'NULL'})")
             params += values
-    if since is not None:
-        clauses.append("created_at >= ?")
-        params.append(sql_int(since))
-    if until is not None:
-        clauses.append("created_at < ?")
-        params.append(sql_int(until))
-    if payment_hash is not None:
-        clauses.append("payment_hash = ?")
-        params.append(payment_hash)
-    # seq cursors: rows inserted after / before a given payment (keyset pagination)
-    if after_seq is not None:
-        clauses.append("seq > ?")
-        params.append(sql_int(after_seq))
-    if before_seq is not None:
-        clauses.append("seq < ?")
-        params.append(sql_int(before_seq))
+    # One `column op ?` clause per given value; integers clamped to SQLite's range. The seq
+    # cursors select rows inserted after / before a given payment (keyset pagination).
+    for clause, value in (("wallet_id = ?", wallet_id), ("direction = ?", direction or None),
+                          ("payment_hash = ?", payment_hash),
+                          ("created_at >= ?", since), ("created_at < ?", until),
+                          ("seq > ?", after_seq), ("seq < ?", before_seq)):
+        if value is not None:
+            clauses.append(clause)
+            params.append(sql_int(value) if isinstance(value, int) else value)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
